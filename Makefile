@@ -6,7 +6,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 
 .PHONY: setup test lint html execute lab bench clean
 
@@ -31,10 +30,7 @@ html: $(STAMP)  ## build the website into _build/html, strictly, and check it is
 	$(BIN)/python scripts/check_offline_html.py _build/html
 
 execute: $(STAMP)  ## re-execute every notebook in place, each in a fresh kernel
-	for nb in $(NOTEBOOKS); do \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=120 "$$nb" || exit 1; \
-	done
+	$(BIN)/python scripts/execute_notebooks.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab chapters/
