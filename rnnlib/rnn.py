@@ -7,7 +7,8 @@ notation of the course,
 
     a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}, \\qquad h_t = \\phi(a_t),
 
-with :math:`\\phi = \\tanh` or :math:`\\operatorname{relu}`, exactly as ``torch.nn.RNN``.
+with :math:`\\phi = \\tanh` or :math:`\\operatorname{relu}`, exactly as ``torch.nn.RNN``
+(and, beyond it, :math:`\\phi = \\sigma` with ``nonlinearity="sigmoid"``).
 Shapes: ``weight_ih (H, D)``, ``weight_hh (H, H)``, ``bias_ih (H,)``, ``bias_hh (H,)``;
 ``x (T, N, D)``, outputs ``(T, N, H)``, state ``h (N, H)``. In code the batch is stored
 in rows, so the step reads ``h = phi(x[t] @ W_ih.T + b_ih + h @ W_hh.T + b_hh)``.
@@ -30,10 +31,23 @@ from __future__ import annotations
 import numpy as np
 
 from rnnlib import _common, _validate
-from rnnlib.activations import relu, relu_grad_from_output, tanh, tanh_grad_from_output
+from rnnlib.activations import (
+    relu,
+    relu_grad_from_output,
+    sigmoid,
+    sigmoid_grad_from_output,
+    tanh,
+    tanh_grad_from_output,
+)
 
 NUM_GATES = 1
-_ACTIVATIONS = {"tanh": (tanh, tanh_grad_from_output), "relu": (relu, relu_grad_from_output)}
+#: nonlinearity -> (phi, phi' computed from phi's output). "sigmoid" is not in torch.nn.RNN;
+#: the vanishing-gradient chapter uses it for its derivative bound of 1/4.
+ACTIVATIONS = {
+    "tanh": (tanh, tanh_grad_from_output),
+    "relu": (relu, relu_grad_from_output),
+    "sigmoid": (sigmoid, sigmoid_grad_from_output),
+}
 
 
 def init_params(
@@ -61,13 +75,13 @@ def forward(
     """
     hidden, input_size = _validate.check_params(params, NUM_GATES, "rnn")
     steps, batch = _validate.check_inputs(x, input_size)
-    if nonlinearity not in _ACTIVATIONS:
-        raise ValueError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+    if nonlinearity not in ACTIVATIONS:
+        raise ValueError(f"nonlinearity must be 'tanh', 'relu' or 'sigmoid'; got {nonlinearity!r}")
     if state is None:
         h = np.zeros((batch, hidden))
     else:
         h = _validate.check_hidden(state, "state", batch, hidden)
-    phi, _ = _ACTIVATIONS[nonlinearity]
+    phi, _ = ACTIVATIONS[nonlinearity]
 
     w_hh_t = params["weight_hh"].T
     # W_ih x_t + b_ih + b_hh for all steps in one product; the loop adds W_hh h_{t-1}.
@@ -101,7 +115,7 @@ def backward(
         dh = np.zeros((batch, hidden))
     else:
         dh = _validate.check_hidden(d_final_state, "d_final_state", batch, hidden).copy()
-    _, phi_grad = _ACTIVATIONS[cache["nonlinearity"]]
+    _, phi_grad = ACTIVATIONS[cache["nonlinearity"]]
 
     w_hh = params["weight_hh"]
     delta = np.empty_like(outputs)  # delta[t] = dL/da_t, the pre-activation gradient

@@ -15,8 +15,8 @@ from rnnlib import gradcheck
 TOL = 1e-7
 
 
-@pytest.mark.parametrize("kind,nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("lstm", None),
-                                               ("gru", None)])
+@pytest.mark.parametrize("kind,nonlinearity", [("rnn", "tanh"), ("rnn", "relu"), ("rnn", "sigmoid"),
+                                               ("lstm", None), ("gru", None)])
 def test_sequence_gradients_match_central_differences(kind, nonlinearity):
     rng = np.random.default_rng(0)
     layer = getattr(rnnlib, kind)

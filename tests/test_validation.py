@@ -107,8 +107,8 @@ def test_bad_state_and_gradients(kind):
 
 def test_bad_options():
     layer, params, x, _ = setup("rnn")
-    with raises("nonlinearity must be 'tanh' or 'relu'; got 'sigmoid'"):
-        layer.forward(params, x, nonlinearity="sigmoid")
+    with raises("nonlinearity must be 'tanh', 'relu' or 'sigmoid'; got 'softplus'"):
+        layer.forward(params, x, nonlinearity="softplus")
     with raises("hidden_size must be a positive integer; got 0"):
         rnnlib.lstm.init_params(3, 0)
     with raises("input_size must be a positive integer; got 2.0"):
