@@ -30,8 +30,8 @@ gradients reaching :math:`h_t` and :math:`c_t`:
     \\delta^f_t &= \\bar c_t \\odot c_{t-1} \\odot f_t(1 - f_t),\\quad
     \\delta^g_t = \\bar c_t \\odot i_t \\odot (1 - g_t^2),\\\\
     \\bar c_{t-1} &= \\bar c_t \\odot f_t,\\qquad
-    \\bar h_{t-1} \\mathrel{+}= W_{hh}^\\top \\delta_t,
-    \\quad \\delta_t = [\\delta^i_t; \\delta^f_t; \\delta^g_t; \\delta^o_t].
+    \\bar h_{t-1} \\mathrel{+}= W_{hh}^\\top \\delta^a_t,
+    \\quad \\delta^a_t = [\\delta^i_t; \\delta^f_t; \\delta^g_t; \\delta^o_t].
     \\end{aligned}
 """
 
@@ -121,7 +121,7 @@ def backward(
 
     w_hh = params["weight_hh"]
     gates, cells, tanh_cells = cache["gates"], cache["cells"], cache["tanh_cells"]
-    delta = np.empty_like(gates)  # delta[t] = dL/da_t, pre-activation gradients i, f, g, o
+    da = np.empty_like(gates)  # da[t] = dL/da_t, pre-activation gradients i, f, g, o
     for t in range(steps - 1, -1, -1):
         act = gates[t]
         i, f, g, o = act[:, :H], act[:, H : 2 * H], act[:, 2 * H : 3 * H], act[:, 3 * H :]
@@ -129,13 +129,13 @@ def backward(
         tc = tanh_cells[t]
         dh += d_outputs[t]                                  # total gradient reaching h_t
         dc += dh * o * (1.0 - tc * tc)                      # h_t = o_t * tanh(c_t)
-        d = delta[t]
+        d = da[t]
         d[:, :H] = dc * g * i * (1.0 - i)                   # c_t = ... + i_t * g_t
         d[:, H : 2 * H] = dc * c_prev * f * (1.0 - f)       # c_t = f_t * c_{t-1} + ...
         d[:, 2 * H : 3 * H] = dc * i * (1.0 - g * g)
         d[:, 3 * H :] = dh * tc * o * (1.0 - o)
         dc = dc * f                                         # into c_{t-1}
-        dh = d @ w_hh                                       # into h_{t-1}: W_hh^T delta_t
+        dh = d @ w_hh                                       # into h_{t-1}: W_hh^T da_t
     h_prev = np.concatenate([cache["h0"][None], outputs[:-1]])
-    grads, dx = _common.parameter_gradients(delta, delta, x, h_prev, params["weight_ih"])
+    grads, dx = _common.parameter_gradients(da, da, x, h_prev, params["weight_ih"])
     return grads, dx, (dh, dc)

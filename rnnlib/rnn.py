@@ -19,10 +19,12 @@ from step :math:`t+1` (and, at :math:`t = T`, the gradient of the final state). 
 
 .. math::
 
-    \\delta_t = \\bar h_t \\odot \\phi'(a_t), \\qquad
-    \\bar h_{t-1} \\mathrel{+}= W_{hh}^\\top \\delta_t,
+    \\delta^a_t = \\bar h_t \\odot \\phi'(a_t), \\qquad
+    \\bar h_{t-1} \\mathrel{+}= W_{hh}^\\top \\delta^a_t,
 
-and the parameter gradients are sums over time of :math:`\\delta_t` against the inputs of
+where :math:`\\bar h_t` is the course's error signal :math:`\\delta_t = \\partial L/\\partial h_t` and
+:math:`\\delta^a_t = \\partial L/\\partial a_t` the pre-activation gradient. The parameter
+gradients are sums over time of :math:`\\delta^a_t` against the inputs of
 step :math:`t` (see :func:`rnnlib._common.parameter_gradients`).
 """
 
@@ -118,11 +120,11 @@ def backward(
     _, phi_grad = ACTIVATIONS[cache["nonlinearity"]]
 
     w_hh = params["weight_hh"]
-    delta = np.empty_like(outputs)  # delta[t] = dL/da_t, the pre-activation gradient
+    da = np.empty_like(outputs)  # da[t] = dL/da_t, the pre-activation gradient
     for t in range(steps - 1, -1, -1):
         dh += d_outputs[t]                             # total gradient reaching h_t
-        delta[t] = dh * phi_grad(outputs[t])           # through h_t = phi(a_t)
-        dh = delta[t] @ w_hh                           # into h_{t-1}: W_hh^T delta_t
+        da[t] = dh * phi_grad(outputs[t])              # through h_t = phi(a_t)
+        dh = da[t] @ w_hh                              # into h_{t-1}: W_hh^T da_t
     h_prev = np.concatenate([cache["h0"][None], outputs[:-1]])  # h_0 .. h_{T-1}
-    grads, dx = _common.parameter_gradients(delta, delta, x, h_prev, params["weight_ih"])
+    grads, dx = _common.parameter_gradients(da, da, x, h_prev, params["weight_ih"])
     return grads, dx, dh
