@@ -53,9 +53,15 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, step: float = 1e-5
     return grad
 
 
+def _real_arrays(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        raise ValueError("a and b must be real arrays; compare real and imaginary parts separately")
+    return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """Norm-wise relative error :math:`\\|a - b\\| / (\\|a\\| + \\|b\\|)` (0 if both are 0)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _real_arrays(a, b)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     denominator = np.linalg.norm(a) + np.linalg.norm(b)
@@ -67,7 +73,7 @@ def max_relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
     :math:`\\max_k |a_k - b_k| / \\max(10^{-8}, |a_k| + |b_k|)`
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _real_arrays(a, b)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))

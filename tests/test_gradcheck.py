@@ -87,5 +87,7 @@ def test_relative_errors():
     assert gradcheck.relative_error(a, b) < 1e-7          # norm-wise: tiny entry barely counts
     assert gradcheck.max_relative_error(a, b) > 0.3       # element-wise: it dominates
     assert gradcheck.relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    with pytest.raises(ValueError, match="must be real arrays"):
+        gradcheck.relative_error(np.array([1j]), np.array([0.0]))
     with pytest.raises(ValueError, match="same shape"):
         gradcheck.relative_error(np.zeros(3), np.zeros(4))
