@@ -144,3 +144,15 @@ def layer_gradient_errors(
             relative_error(analytic[name], numeric), max_relative_error(analytic[name], numeric)
         )
     return errors
+
+
+def check_close(what: str, a: np.ndarray, b: np.ndarray, tol: float) -> None:
+    """Assert that :func:`relative_error` of ``a`` and ``b`` is below ``tol``, and say so.
+
+    The chapters call it after every derivation: it prints one deterministic line,
+    ``"<what>: relative error below <tol>"``, and on failure raises an ``AssertionError``
+    with the measured error.
+    """
+    err = relative_error(np.asarray(a), np.asarray(b))
+    assert err < tol, f"{what}: relative error {err:.1e} is not below {tol:.0e}"
+    print(f"{what}: relative error below {tol:.0e}")
