@@ -4,11 +4,27 @@ The numpy core (no torch import): :mod:`rnnlib.activations`, the reference layer
 :mod:`rnnlib.rnn`, :mod:`rnnlib.lstm`, :mod:`rnnlib.gru` (forward over a sequence,
 backward through time, one contract for all three), :mod:`rnnlib.gradcheck`,
 :mod:`rnnlib.jacobians` (step Jacobians, their products, spectral helpers),
-:mod:`rnnlib.clipping` and :mod:`rnnlib.truncated` (truncated BPTT).
+:mod:`rnnlib.clipping`, :mod:`rnnlib.truncated` (truncated BPTT), the variant cells
+:mod:`rnnlib.lstm_variants` (no forget gate, peepholes, coupled gates) and
+:mod:`rnnlib.gru_variants` (reset before the product), and :mod:`rnnlib.stacked`
+(multi-layer and bidirectional networks composed from the single layers).
 The PyTorch side is imported explicitly: :mod:`rnnlib.torch_interop`.
 """
 
-from rnnlib import activations, clipping, gradcheck, gru, jacobians, lstm, rnn, truncated
+from rnnlib import (
+    activations,
+    clipping,
+    gradcheck,
+    gru,
+    gru_variants,
+    jacobians,
+    lstm,
+    lstm_variants,
+    rnn,
+    stacked,
+    truncated,
+)
 
-__all__ = ["activations", "clipping", "gradcheck", "gru", "jacobians", "lstm", "rnn", "truncated"]
+__all__ = ["activations", "clipping", "gradcheck", "gru", "gru_variants", "jacobians", "lstm",
+           "lstm_variants", "rnn", "stacked", "truncated"]
 __version__ = "0.1.0"

@@ -35,6 +35,8 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     """
     with np.errstate(over="ignore"):
         s = np.exp(-a)
+    if np.ndim(s) == 0:  # a 0-d input gives a numpy scalar, which cannot be updated in place
+        return 1.0 / (1.0 + s)
     s += 1.0
     return np.reciprocal(s, out=s)
 

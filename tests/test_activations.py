@@ -31,6 +31,10 @@ def test_extreme_inputs_do_not_warn():
     assert abs(s[4] / (math.exp(-30.0) / (1 + math.exp(-30.0))) - 1) < 1e-15
 
 
+def test_zero_dimensional_input():
+    assert act.sigmoid(np.array(0.0)) == 0.5 and act.sigmoid(np.array(-1e3)) == 0.0
+
+
 def test_derivatives_from_outputs_match_central_differences():
     a = np.linspace(-4, 4, 41) + 0.0123  # avoid relu's kink at exactly 0
     eps = 1e-6
