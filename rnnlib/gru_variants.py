@@ -124,7 +124,7 @@ def backward(
     w_hh = params["weight_hh"]
     w_rz, w_hn = w_hh[: 2 * H], w_hh[2 * H :]
     gates, reset_h = cache["gates"], cache["reset_h"]
-    delta = np.empty_like(gates)  # dL/d(pre-activations), blocks r, z, n (input and bias sides)
+    da = np.empty_like(gates)  # dL/d(pre-activations), blocks r, z, n (input and bias sides)
     for t in range(steps - 1, -1, -1):
         act = gates[t]
         r, z, n = act[:, :H], act[:, H : 2 * H], act[:, 2 * H :]
@@ -134,11 +134,11 @@ def backward(
         d_z = dh * (h_prev - n) * z * (1.0 - z)              # h_t = n + z (h_{t-1} - n)
         d_s = d_n @ w_hn                                     # s_t = r * h_{t-1} enters via W_hn
         d_r = d_s * h_prev * r * (1.0 - r)
-        delta[t, :, :H], delta[t, :, H : 2 * H], delta[t, :, 2 * H :] = d_r, d_z, d_n
-        dh = dh * z + r * d_s + delta[t, :, : 2 * H] @ w_rz  # into h_{t-1}
+        da[t, :, :H], da[t, :, H : 2 * H], da[t, :, 2 * H :] = d_r, d_z, d_n
+        dh = dh * z + r * d_s + da[t, :, : 2 * H] @ w_rz  # into h_{t-1}
     h_prev_all = np.concatenate([cache["h0"][None], outputs[:-1]])
-    grads, dx = _common.parameter_gradients(delta, delta, x, h_prev_all, params["weight_ih"])
+    grads, dx = _common.parameter_gradients(da, da, x, h_prev_all, params["weight_ih"])
     rows = steps * batch
     # The candidate block of W_hh multiplies s_t = r_t * h_{t-1}, not h_{t-1}.
-    grads["weight_hh"][2 * H :] = delta[..., 2 * H :].reshape(rows, H).T @ reset_h.reshape(rows, H)
+    grads["weight_hh"][2 * H :] = da[..., 2 * H :].reshape(rows, H).T @ reset_h.reshape(rows, H)
     return grads, dx, dh
