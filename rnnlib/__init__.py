@@ -7,8 +7,12 @@ backward through time, one contract for all three), :mod:`rnnlib.gradcheck`,
 :mod:`rnnlib.clipping`, :mod:`rnnlib.truncated` (truncated BPTT), the variant cells
 :mod:`rnnlib.lstm_variants` (no forget gate, peepholes, coupled gates) and
 :mod:`rnnlib.gru_variants` (reset before the product), and :mod:`rnnlib.stacked`
-(multi-layer and bidirectional networks composed from the single layers).
-The PyTorch side is imported explicitly: :mod:`rnnlib.torch_interop`.
+(multi-layer and bidirectional networks composed from the single layers). Numpy too:
+:mod:`rnnlib.tasks`, the generated sequence tasks and the standard-library corpus.
+
+The PyTorch side is imported explicitly: :mod:`rnnlib.torch_interop`,
+:mod:`rnnlib.models` (readouts on ``torch.nn`` layers), :mod:`rnnlib.training` (the
+training loop) and :mod:`rnnlib.plotting` (the book's figure style).
 """
 
 from rnnlib import (
@@ -22,9 +26,10 @@ from rnnlib import (
     lstm_variants,
     rnn,
     stacked,
+    tasks,
     truncated,
 )
 
 __all__ = ["activations", "clipping", "gradcheck", "gru", "gru_variants", "jacobians", "lstm",
-           "lstm_variants", "rnn", "stacked", "truncated"]
+           "lstm_variants", "rnn", "stacked", "tasks", "truncated"]
 __version__ = "0.1.0"
