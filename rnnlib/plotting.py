@@ -106,12 +106,17 @@ def learning_curves(
             ax.axhline(baseline, color=BASELINE_COLOR, linestyle="--", linewidth=1.2, label=baseline_label)
         if log_y:
             ax.set_yscale("log")
-        ax.set_xlabel("step")
-        ax.set_ylabel("training loss")
-        if title is not None:
-            ax.set_title(title)
-        ax.legend()
+        _label(ax, "step", "training loss", title)
     return ax
+
+
+def _label(ax: Axes, xlabel: str, ylabel: str, title: str | None) -> None:
+    """Axis labels, the optional title and the legend: the common ending of the line plots."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend()
 
 
 def gradient_norm_over_lag(
@@ -156,11 +161,7 @@ def gradient_norm_over_lag(
             color = colors.get(name, color_for(str(name), len(colors) + i))
             ax.plot(lags, values, color=color, linestyle="--", linewidth=1.2, label=f"{name} bound")
         ax.set_yscale("log")
-        ax.set_xlabel("lag $k$")
-        ax.set_ylabel(ylabel)
-        if title is not None:
-            ax.set_title(title)
-        ax.legend()
+        _label(ax, "lag $k$", ylabel, title)
     return ax
 
 
