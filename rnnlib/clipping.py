@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: PyTorch's clip_grad_norm_ divides by (total_norm + 1e-6).
+#: PyTorch's ``clip_grad_norm_`` divides by (total_norm + 1e-6).
 EPS = 1e-6
 
 

@@ -25,7 +25,7 @@ from step :math:`t+1` (and, at :math:`t = T`, the gradient of the final state). 
 where :math:`\\bar h_t` is the course's error signal :math:`\\delta_t = \\partial L/\\partial h_t` and
 :math:`\\delta^a_t = \\partial L/\\partial a_t` the pre-activation gradient. The parameter
 gradients are sums over time of :math:`\\delta^a_t` against the inputs of
-step :math:`t` (see :func:`rnnlib._common.parameter_gradients`).
+step :math:`t` (see ``rnnlib._common.parameter_gradients``).
 """
 
 from __future__ import annotations
