@@ -490,6 +490,9 @@ def build_student_site(out: Path, root: Path = ROOT, keep_source: Path | None = 
                 continue
             if path.is_dir():
                 shutil.copytree(path, src / path.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            elif path.suffix == ".md":  # a link to the instructor guide becomes its plain text
+                path_text = _unlink_instructor_guide(path.read_text())
+                (src / path.name).write_text(path_text)
             else:
                 shutil.copy2(path, src / path.name)
         write_student_versions(sorted((root / "chapters").glob("*.ipynb")), src / "chapters")
@@ -512,6 +515,12 @@ def build_student_site(out: Path, root: Path = ROOT, keep_source: Path | None = 
     return out
 
 
+def _unlink_instructor_guide(text: str) -> str:
+    """The student site has no instructor guide: {doc}`text <instructor>` becomes "text"."""
+    text = re.sub(r"\{doc\}`([^`<]*?)\s*<instructor>`", r"\1", text)
+    return re.sub(r"\{doc\}`instructor`", "the instructor guide", text)
+
+
 def _drop_from_toc(node, files: set[str]) -> None:
     if isinstance(node, dict):
         for value in node.values():
@@ -519,6 +528,12 @@ def _drop_from_toc(node, files: set[str]) -> None:
         for key in ("chapters", "sections", "parts"):
             if isinstance(node.get(key), list):
                 node[key] = [e for e in node[key] if not (isinstance(e, dict) and e.get("file") in files)]
+        # A part (or a page's sections) left empty would make the toc malformed: drop it too.
+        if isinstance(node.get("parts"), list):
+            node["parts"] = [part for part in node["parts"]
+                             if not (isinstance(part, dict) and part.get("chapters") == [])]
+        if node.get("sections") == []:
+            del node["sections"]
     elif isinstance(node, list):
         for item in node:
             _drop_from_toc(item, files)

@@ -278,3 +278,23 @@ def test_chapter_01_has_a_hidden_check():
 def test_instructor_page_catalog_is_current():
     page = homework.page_catalog(ROOT / "instructor.md")
     assert page == homework.catalog(), "run: python scripts/homework.py catalog --update instructor.md"
+
+
+def test_dropping_a_page_drops_the_part_it_leaves_empty():
+    # The student site drops the instructor guide; its part must go too, or the toc is malformed.
+    toc = {"root": "intro", "parts": [
+        {"caption": "Chapters", "chapters": [{"file": "chapters/01_rnn"}]},
+        {"caption": "For instructors", "chapters": [{"file": "instructor"}]},
+        {"caption": "Reference", "chapters": [{"file": "api/index", "sections": [{"file": "instructor"}]}]},
+    ]}
+    homework._drop_from_toc(toc, {"instructor"})
+    assert toc == {"root": "intro", "parts": [
+        {"caption": "Chapters", "chapters": [{"file": "chapters/01_rnn"}]},
+        {"caption": "Reference", "chapters": [{"file": "api/index"}]},
+    ]}
+
+
+def test_links_to_the_instructor_guide_become_plain_text_on_the_student_site():
+    text = "see the {doc}`instructor guide <instructor>`, or {doc}`instructor`; {doc}`notation` stays"
+    assert homework._unlink_instructor_guide(text) == (
+        "see the instructor guide, or the instructor guide; {doc}`notation` stays")
