@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlib._validate import PARAM_NAMES
+from rnnlib._validate import PARAM_NAMES, check_rng
 
 
 def init_params(
@@ -25,10 +25,7 @@ def init_params(
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
     if rng is None:
         rng = np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy Generator, e.g. np.random.default_rng(0); got {type(rng).__name__}"
-        )
+    check_rng(rng)
     k = 1.0 / np.sqrt(hidden_size)
     gh = num_gates * hidden_size
     shapes = {

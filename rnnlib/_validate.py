@@ -1,7 +1,8 @@
-"""Argument checks shared by the reference layers.
+"""Argument checks shared by the reference layers and the rest of rnnlib.
 
 Every public function of :mod:`rnnlib.rnn`, :mod:`rnnlib.lstm` and :mod:`rnnlib.gru`
-checks its arguments here first, so that a wrong shape, dtype, key or a NaN gives a
+checks its arguments here first (the other modules use :func:`positive_int` and
+:func:`check_rng`), so that a wrong shape, dtype, key or a NaN gives a
 ``ValueError`` that names the argument and the expected shape, instead of a bare
 broadcasting error deep inside a matrix product or a silent NaN in the output.
 """
@@ -13,6 +14,22 @@ from collections.abc import Mapping
 import numpy as np
 
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def positive_int(value: object, name: str) -> int:
+    """Return ``value`` if it is a positive ``int`` (not a bool); else a ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return value
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """Return ``rng`` if it is a numpy ``Generator``; else a ``ValueError`` that says how to make one."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng must be a numpy Generator, e.g. np.random.default_rng(0); got {type(rng).__name__}"
+        )
+    return rng
 
 
 def as_float64_array(value: object, name: str, expected: str) -> np.ndarray:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnlib._validate import as_float64_array
+from rnnlib._validate import as_float64_array, check_rng
 
 PER = ("step", "sequence")
 
@@ -41,13 +41,6 @@ def _check_p(p: object, name: str = "p") -> float:
     if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p < 1.0:
         raise ValueError(f"{name} must be a probability in [0, 1); got {p!r}")
     return float(p)
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator (np.random.default_rng(seed)); "
-                         f"got {type(rng).__name__}")
-    return rng
 
 
 def _check_shape(shape: object, name: str = "shape") -> tuple[int, ...]:
@@ -64,7 +57,7 @@ def bernoulli_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -
     :math:`m = b / (1 - p)` with :math:`b \\sim \\mathrm{Bernoulli}(1 - p)`, so
     :math:`\\mathbb{E}[m] = 1` and :math:`\\operatorname{Var}[m] = p / (1 - p)`.
     """
-    shape, p, rng = _check_shape(shape), _check_p(p), _check_rng(rng)
+    shape, p, rng = _check_shape(shape), _check_p(p), check_rng(rng)
     keep = rng.random(shape) >= p
     return keep / (1.0 - p)
 
@@ -143,7 +136,7 @@ def zoneout_forward(
     if train:
         if rng is None:
             raise ValueError("rng must be a numpy Generator when train=True")
-        d = (_check_rng(rng).random(h_new.shape) < p).astype(np.float64)
+        d = (check_rng(rng).random(h_new.shape) < p).astype(np.float64)
     else:
         d = np.full(h_new.shape, p)
     return d * h_prev + (1.0 - d) * h_new, d

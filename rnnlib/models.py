@@ -22,16 +22,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnnlib._validate import positive_int
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 #: A recurrent state: ``h`` of shape (num_layers, N, H), or ``(h, c)`` for an LSTM.
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return value
 
 
 def make_recurrent(
@@ -40,9 +36,9 @@ def make_recurrent(
     """A time-major ``torch.nn.RNN/LSTM/GRU`` chosen by name; checks every argument."""
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
-    _positive_int(input_size, "input_size")
-    _positive_int(hidden_size, "hidden_size")
-    _positive_int(num_layers, "num_layers")
+    positive_int(input_size, "input_size")
+    positive_int(hidden_size, "hidden_size")
+    positive_int(num_layers, "num_layers")
     if not isinstance(dropout, int | float) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
     # torch.nn warns when dropout > 0 has nothing to act on (a single layer).
@@ -79,7 +75,7 @@ class _Recurrent(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, output_size: int, cell: str,
                  num_layers: int, dropout: float) -> None:
         super().__init__()
-        _positive_int(output_size, "output_size")
+        positive_int(output_size, "output_size")
         self.cell = cell
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -97,7 +93,7 @@ class SequenceClassifier(_Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, num_classes: int, *, cell: str = "lstm",
                  num_layers: int = 1, dropout: float = 0.0) -> None:
-        _positive_int(num_classes, "num_classes")
+        positive_int(num_classes, "num_classes")
         super().__init__(input_size, hidden_size, num_classes, cell, num_layers, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -136,7 +132,7 @@ class Tagger(_Recurrent):
                  vocab_size: int | None = None, cell: str = "lstm", num_layers: int = 1,
                  dropout: float = 0.0) -> None:
         super().__init__(input_size, hidden_size, output_size, cell, num_layers, dropout)
-        self.vocab_size = None if vocab_size is None else _positive_int(vocab_size, "vocab_size")
+        self.vocab_size = None if vocab_size is None else positive_int(vocab_size, "vocab_size")
         self.embedding = None if vocab_size is None else nn.Embedding(vocab_size, input_size)
 
     def _embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -167,7 +163,7 @@ class LanguageModel(Tagger):
 
     def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, *, cell: str = "lstm",
                  num_layers: int = 1, dropout: float = 0.0) -> None:
-        _positive_int(vocab_size, "vocab_size")
+        positive_int(vocab_size, "vocab_size")
         super().__init__(embedding_size, hidden_size, vocab_size, vocab_size=vocab_size, cell=cell,
                          num_layers=num_layers, dropout=dropout)
 
@@ -180,7 +176,7 @@ class LanguageModel(Tagger):
         from ``softmax(logits / temperature)`` with ``generator``. Dropout stays active in
         training mode: call ``model.eval()`` first.
         """
-        _positive_int(steps, "steps")
+        positive_int(steps, "steps")
         if not temperature >= 0:
             raise ValueError(f"temperature must be >= 0; got {temperature!r}")
         logits, state = self.forward_with_state(prompt)
@@ -211,9 +207,9 @@ class EncoderDecoder(nn.Module):
                  embedding_size: int | None = None, cell: str = "lstm", num_layers: int = 1,
                  dropout: float = 0.0) -> None:
         super().__init__()
-        self.src_vocab_size = _positive_int(src_vocab_size, "src_vocab_size")
-        self.tgt_vocab_size = _positive_int(tgt_vocab_size, "tgt_vocab_size")
-        emb = hidden_size if embedding_size is None else _positive_int(embedding_size, "embedding_size")
+        self.src_vocab_size = positive_int(src_vocab_size, "src_vocab_size")
+        self.tgt_vocab_size = positive_int(tgt_vocab_size, "tgt_vocab_size")
+        emb = hidden_size if embedding_size is None else positive_int(embedding_size, "embedding_size")
         self.cell = cell
         self.src_embedding = nn.Embedding(src_vocab_size, emb)
         self.tgt_embedding = nn.Embedding(tgt_vocab_size, emb)
@@ -250,7 +246,7 @@ class EncoderDecoder(nn.Module):
         first ``eos``; after its ``eos`` a sequence is padded with ``eos``. Dropout stays
         active in training mode: call ``model.eval()`` first.
         """
-        _positive_int(max_len, "max_len")
+        positive_int(max_len, "max_len")
         for name, token in (("bos", bos), ("eos", eos)):
             if isinstance(token, bool) or not isinstance(token, int) or not 0 <= token < self.tgt_vocab_size:
                 raise ValueError(f"{name} must be a token id in 0..{self.tgt_vocab_size - 1}; got {token!r}")

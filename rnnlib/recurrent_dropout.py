@@ -47,15 +47,11 @@ import math
 import torch
 from torch import nn
 
+from rnnlib._validate import positive_int
+
 PLACEMENTS = ("none", "naive", "zaremba", "variational", "semeniuta", "weight_drop", "zoneout")
 
 State = tuple[torch.Tensor, torch.Tensor]
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return value
 
 
 def dropout_mask(shape: tuple[int, ...], p: float, *, like: torch.Tensor,
@@ -80,9 +76,9 @@ class DropoutLSTM(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *,
                  placement: str = "none", p: float = 0.0, dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        self.input_size = _positive_int(input_size, "input_size")
-        self.hidden_size = _positive_int(hidden_size, "hidden_size")
-        self.num_layers = _positive_int(num_layers, "num_layers")
+        self.input_size = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
+        self.num_layers = positive_int(num_layers, "num_layers")
         if placement not in PLACEMENTS:
             raise ValueError(f"placement must be one of {PLACEMENTS}; got {placement!r}")
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p < 1.0:
@@ -198,9 +194,9 @@ class DropoutLanguageModel(nn.Module):
                  output_size: int | None = None, num_layers: int = 1, placement: str = "none",
                  p: float = 0.0) -> None:
         super().__init__()
-        self.vocab_size = _positive_int(vocab_size, "vocab_size")
-        output_size = vocab_size if output_size is None else _positive_int(output_size, "output_size")
-        self.embedding = nn.Embedding(vocab_size, _positive_int(embedding_size, "embedding_size"))
+        self.vocab_size = positive_int(vocab_size, "vocab_size")
+        output_size = vocab_size if output_size is None else positive_int(output_size, "output_size")
+        self.embedding = nn.Embedding(vocab_size, positive_int(embedding_size, "embedding_size"))
         self.lstm = DropoutLSTM(embedding_size, hidden_size, num_layers, placement=placement, p=p)
         self.readout = nn.Linear(hidden_size, output_size)
 

@@ -31,21 +31,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnlib._validate import check_rng
+
 
 def _check_int(value: object, name: str, minimum: int) -> int:
     """Return ``value`` if it is an integer ``>= minimum`` (not a bool), else raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return int(value)
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)); "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 # --------------------------------------------------------------------------- adding problem
@@ -77,7 +70,7 @@ def adding_problem(steps: int, batch: int, rng: np.random.Generator) -> tuple[np
     """
     steps = _check_int(steps, "steps", 2)
     batch = _check_int(batch, "batch", 1)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     x = np.zeros((steps, batch, 2))
     x[:, :, 0] = rng.random((steps, batch))
     half = steps // 2
@@ -139,7 +132,7 @@ def copy_task(
     """
     delay = _check_int(delay, "delay", 1)
     batch = _check_int(batch, "batch", 1)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     num_symbols = _check_int(num_symbols, "num_symbols", 1)
     length = _check_int(length, "length", 1)
     blank, delimiter = num_symbols, num_symbols + 1
@@ -215,7 +208,7 @@ def is_embedded_reber(string: str) -> bool:
 def embedded_reber_strings(batch: int, rng: np.random.Generator) -> list[str]:
     """``batch`` strings of the embedded Reber grammar, every branch taken with probability 1/2."""
     batch = _check_int(batch, "batch", 1)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     strings = []
     for _ in range(batch):
         wrap = "TP"[int(rng.integers(2))]
@@ -395,7 +388,7 @@ def reverse_digits(
     :math:`\\log 13 \\approx 2.56`, is worse; a decoder that reads the source can reach 0).
     """
     batch = _check_int(batch, "batch", 1)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     min_len, max_len = _check_lengths(min_len, max_len)
     source_lengths = rng.integers(min_len, max_len + 1, size=batch).astype(np.int64)
     s_max = int(source_lengths.max())
@@ -432,7 +425,7 @@ def random_windows(
         raise ValueError("ids must be a 1-d numpy array of integer character ids")
     steps = _check_int(steps, "steps", 1)
     batch = _check_int(batch, "batch", 1)
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     if ids.size < steps + 1:
         raise ValueError(f"steps must be < len(ids) = {ids.size}; got {steps}")
     starts = rng.integers(0, ids.size - steps, size=batch)

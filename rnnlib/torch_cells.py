@@ -73,6 +73,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnlib._validate import positive_int
+
 #: The variants, and the gate blocks of each in parameter order.
 BLOCKS: dict[str, tuple[str, ...]] = {
     "vanilla": ("i", "f", "g", "o"),
@@ -108,12 +110,6 @@ PEEPHOLE_NAMES = ("peephole_i", "peephole_f", "peephole_o")
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return value
-
-
 class VariantLSTM(nn.Module):
     """A single-layer LSTM ``variant`` (see the module docstring), time-major like ``torch.nn.LSTM``.
 
@@ -124,8 +120,8 @@ class VariantLSTM(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, variant: str = "vanilla", *,
                  forget_bias: float = 0.0) -> None:
         super().__init__()
-        _positive_int(input_size, "input_size")
-        _positive_int(hidden_size, "hidden_size")
+        positive_int(input_size, "input_size")
+        positive_int(hidden_size, "hidden_size")
         if variant not in BLOCKS:
             raise ValueError(f"variant must be one of {list(VARIANTS)}; got {variant!r}")
         if isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float) \
