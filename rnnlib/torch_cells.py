@@ -252,22 +252,41 @@ def use_variant(model: nn.Module, variant: str, *, forget_bias: float = 0.0) -> 
     return model
 
 
+def set_gate_bias(layer: nn.RNNBase, block: int, value: float) -> nn.RNNBase:
+    """Set the total bias of gate ``block`` in every layer of a ``torch.nn`` LSTM, GRU or RNN to ``value``.
+
+    PyTorch has two bias vectors per layer, and a gate sees the sum of their slices
+    ``[block*H:(block+1)*H]`` (LSTM blocks ``i, f, g, o``; GRU ``r, z, n``). This sets the
+    ``bias_ih`` slice to ``value`` and the ``bias_hh`` slice to 0, so the sum is exactly
+    ``value`` (chapters ``10_gradient_flow`` and ``12_lstm_ablations``).
+    """
+    if not isinstance(layer, nn.RNNBase) or not layer.bias:
+        raise ValueError(
+            f"layer must be a torch.nn LSTM, GRU or RNN with bias=True; got {type(layer).__name__}"
+        )
+    gates = {"LSTM": 4, "GRU": 3}.get(layer.mode, 1)
+    if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < gates:
+        raise ValueError(f"block must be an integer in [0, {gates}) for a {layer.mode} layer; got {block!r}")
+    H = layer.hidden_size
+    rows = slice(block * H, (block + 1) * H)
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            if name.startswith("bias_ih"):
+                p[rows] = value
+            elif name.startswith("bias_hh"):
+                p[rows] = 0.0
+    return layer
+
+
 def set_forget_bias(lstm: nn.LSTM, value: float) -> nn.LSTM:
     """Set the total forget-gate bias of every layer of a ``torch.nn.LSTM`` to ``value``.
 
-    PyTorch has two bias vectors per layer; the forget gate's bias is the sum of their
-    slices ``[H:2H]``, so this sets ``bias_ih[H:2H] = value`` and ``bias_hh[H:2H] = 0``.
+    The forget gate is block 1 of ``i, f, g, o``: this is ``set_gate_bias(lstm, 1, value)``,
+    i.e. ``bias_ih[H:2H] = value`` and ``bias_hh[H:2H] = 0``.
     """
     if not isinstance(lstm, nn.LSTM) or not lstm.bias:
         raise ValueError(f"lstm must be a torch.nn.LSTM with bias=True; got {type(lstm).__name__}")
-    H = lstm.hidden_size
-    with torch.no_grad():
-        for name, p in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                p[H:2 * H] = value
-            elif name.startswith("bias_hh"):
-                p[H:2 * H] = 0.0
-    return lstm
+    return set_gate_bias(lstm, 1, value)
 
 
 def numpy_params(cell: VariantLSTM) -> dict[str, np.ndarray]:

@@ -320,3 +320,25 @@ def test_bad_block_and_bad_model():
         torch_cells.use_variant(models.SequenceRegressor(2, 4, num_layers=2), "vanilla")
     with pytest.raises(ValueError, match="cell must be a VariantLSTM"):
         torch_cells.numpy_params(torch.nn.LSTM(2, 3))
+
+
+@pytest.mark.parametrize("make, block", [(lambda: torch.nn.LSTM(3, 4, num_layers=2), 1),
+                                         (lambda: torch.nn.GRU(3, 4), 1), (lambda: torch.nn.RNN(3, 4), 0)])
+def test_set_gate_bias_sets_the_total_bias_of_one_block(make, block):
+    torch.manual_seed(0)
+    layer = make()
+    before = {name: p.detach().clone() for name, p in layer.named_parameters()}
+    assert torch_cells.set_gate_bias(layer, block, 1.5) is layer
+    H = layer.hidden_size
+    rows = slice(block * H, (block + 1) * H)
+    for k in range(layer.num_layers):
+        total = getattr(layer, f"bias_ih_l{k}") + getattr(layer, f"bias_hh_l{k}")
+        assert torch.equal(total[rows], torch.full((H,), 1.5))
+        for name in (f"bias_ih_l{k}", f"bias_hh_l{k}"):  # the other blocks are untouched
+            mask = torch.ones_like(before[name], dtype=torch.bool)
+            mask[rows] = False
+            assert torch.equal(getattr(layer, name)[mask], before[name][mask])
+    with pytest.raises(ValueError, match="block must be an integer in"):
+        torch_cells.set_gate_bias(layer, 4, 1.0)
+    with pytest.raises(ValueError, match=r"layer must be a torch\.nn LSTM, GRU or RNN"):
+        torch_cells.set_gate_bias(torch.nn.Linear(2, 2), 0, 1.0)
